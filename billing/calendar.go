@@ -86,41 +86,14 @@ func (r *Rule) slotsOn(d int64) []slot {
 // bandAt returns the band id at Unix time t.
 func (r *Rule) bandAt(t int64) int {
 	d := localDay(t)
-	sec := t - localMidnight(d)
-	slots := r.slotsOn(d)
+	return bandIn(r.slotsOn(d), t-localMidnight(d))
+}
+
+// bandIn returns the band of the last slot starting at or before sec.
+func bandIn(slots []slot, sec int64) int {
 	i := len(slots) - 1
 	for i > 0 && slots[i].from > sec {
 		i--
 	}
 	return slots[i].band
-}
-
-// segmentEnd returns the first instant after t, up to limit, at which the
-// band changes from the one at t (limit if it does not change before).
-// Runs of the same band continue across slots and midnights.
-func (r *Rule) segmentEnd(t, limit int64) int64 {
-	cur := r.bandAt(t)
-	d := localDay(t)
-	sec := t - localMidnight(d)
-	for {
-		mid := localMidnight(d)
-		if mid >= limit {
-			return limit
-		}
-		for _, s := range r.slotsOn(d) {
-			if s.from <= sec {
-				continue
-			}
-			at := mid + s.from
-			if at >= limit {
-				return limit
-			}
-			if s.band != cur {
-				return at
-			}
-		}
-		// Next day: its 00:00 slot is a boundary too.
-		d++
-		sec = -1
-	}
 }

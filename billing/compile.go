@@ -209,6 +209,9 @@ func compile(rj *ruleJSON) (*Rule, error) {
 	if len(rj.Bands) == 0 {
 		return nil, ruleErr("/bands", "a rule needs at least one band")
 	}
+	if len(rj.Bands) > 1000 {
+		return nil, ruleErr("/bands", "%d bands; at most 1000", len(rj.Bands))
+	}
 	names := make([]string, 0, len(rj.Bands))
 	for name := range rj.Bands {
 		names = append(names, name)
@@ -369,6 +372,9 @@ func compileBand(bj *bandJSON, ptr string, defPartial partialRule) (band, error)
 	case bandTiers:
 		if len(bj.Tiers) == 0 {
 			return b, ruleErr(ptr+"/tiers", "tiers is empty")
+		}
+		if len(bj.Tiers) > 100 {
+			return b, ruleErr(ptr+"/tiers", "%d tiers; at most 100", len(bj.Tiers))
 		}
 		var prev int64
 		for i, tj := range bj.Tiers {

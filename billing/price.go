@@ -1,7 +1,6 @@
 package billing
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 )
@@ -70,7 +69,7 @@ func (r *Rule) Quote(s Stay) (Quote, error) {
 		q.price(&out, start, exitP, noFree, s.Coupons)
 		paid := min(out.TotalFen, pp.PaidFen)
 		if paid > 0 {
-			q.adjs = append(q.adjs, Adjustment{Kind: AdjPrepaid, Fen: paid, Detail: "paid " + strconv.FormatInt(pp.PaidFen, 10) + " before exit"})
+			q.adjs = append(q.adjs, Adjustment{Kind: AdjPrepaid, Fen: paid, Limit: pp.PaidFen})
 			out.TotalFen -= paid
 			out.Adjustments = q.adjs
 		}
@@ -83,7 +82,7 @@ func (r *Rule) Quote(s Stay) (Quote, error) {
 // price runs steps 5–12 for the stay [start, exitP) and fills out.
 func (q *quoter) price(out *Quote, start, exitP int64, noFree bool, coupons []Coupon) {
 	out.Entry = local(start)
-	q.anchor = start
+	q.setAnchor(start)
 	// 5. Zero length.
 	if exitP == start {
 		out.Note = joinNote(out.Note, "zero-length stay")
@@ -113,20 +112,15 @@ func (q *quoter) price(out *Quote, start, exitP int64, noFree bool, coupons []Co
 	fee := q.charge(out, S+couponSecs, exitP)
 	if couponSecs > 0 {
 		// What the time coupons saved: the same stay priced without them.
-		sub := quoter{r: q.r, p: q.p, anchor: q.anchor, items: make([]item, 0, len(q.items)+2)}
+		sub := quoter{r: q.r, p: q.p, anchor: q.anchor, anchorWin: q.anchorWin, items: make([]item, 0, len(q.items)+2)}
 		sub.walk(S, exitP)
-		if without := sub.capped(); without > fee {
-			q.adjs = append(q.adjs, Adjustment{Kind: AdjCouponMinutes, Fen: without - fee,
-				Detail: fmt.Sprintf("billing starts %d min later", couponSecs/60)})
-		} else {
-			q.adjs = append(q.adjs, Adjustment{Kind: AdjCouponMinutes, Detail: fmt.Sprintf("billing starts %d min later", couponSecs/60)})
-		}
+		q.adjs = append(q.adjs, Adjustment{Kind: AdjCouponMinutes, Fen: max(0, sub.capped()-fee), Limit: couponSecs / 60})
 	}
 
 	// 12. Discounts and coupons, on what the tariff asks (caps included).
 	if pct := q.p.payPercent; pct > 0 {
 		next := fee * pct / 100
-		q.adjs = append(q.adjs, Adjustment{Kind: AdjVehiclePercent, Fen: fee - next, Detail: fmt.Sprintf("pay %d%%", pct)})
+		q.adjs = append(q.adjs, Adjustment{Kind: AdjVehiclePercent, Fen: fee - next, Limit: pct})
 		fee = next
 	}
 	var amount int64
@@ -135,7 +129,7 @@ func (q *quoter) price(out *Quote, start, exitP int64, noFree bool, coupons []Co
 		switch c.Type {
 		case CouponPercent:
 			next := fee * c.Value / 100
-			q.adjs = append(q.adjs, Adjustment{Kind: AdjCouponPercent, Fen: fee - next, Detail: fmt.Sprintf("pay %d%%", c.Value)})
+			q.adjs = append(q.adjs, Adjustment{Kind: AdjCouponPercent, Fen: fee - next, Limit: c.Value})
 			fee = next
 		case CouponAmount:
 			amount += c.Value
@@ -145,11 +139,11 @@ func (q *quoter) price(out *Quote, start, exitP int64, noFree bool, coupons []Co
 	}
 	if amount > 0 {
 		off := min(fee, amount)
-		q.adjs = append(q.adjs, Adjustment{Kind: AdjCouponAmount, Fen: off, Detail: fmt.Sprintf("coupons worth %d", amount)})
+		q.adjs = append(q.adjs, Adjustment{Kind: AdjCouponAmount, Fen: off, Limit: amount})
 		fee -= off
 	}
 	if free {
-		q.adjs = append(q.adjs, Adjustment{Kind: AdjCouponFreeStay, Fen: fee, Detail: "free stay"})
+		q.adjs = append(q.adjs, Adjustment{Kind: AdjCouponFreeStay, Fen: fee})
 		fee = 0
 	}
 	out.TotalFen = fee
@@ -174,7 +168,7 @@ func (q *quoter) charge(out *Quote, S, exitP int64) int64 {
 			kind = ItemFlat
 		}
 		out.Items[i] = Item{Kind: kind, Band: q.r.bandNames[it.band], Start: local(it.start), End: local(it.end),
-			Window: int(it.win), Tier: it.tier, Units: it.units, UnitMinutes: it.unit / 60, UnitFen: it.unitFen,
+			Window: int(it.win), Tier: int(it.tier), Units: int64(it.units), UnitMinutes: int64(it.unit) / 60, UnitFen: it.unitFen,
 			Partial: it.partial, Fen: it.fen}
 		out.ChargedFen += it.fen
 	}
@@ -200,12 +194,15 @@ func validateStay(s *Stay) error {
 	if s.Exit.Unix() < s.Entry.Unix() {
 		return stayErr("exit", ErrExitBeforeEntry, "exit %s is before entry %s", s.Exit.Format(time.RFC3339), s.Entry.Format(time.RFC3339))
 	}
+	if s.Exit.Unix()-s.Entry.Unix() > int64(MaxStay/time.Second) {
+		return stayErr("exit", ErrInvalidStay, "a stay of %v is longer than %v; check the lane clock", s.Exit.Sub(s.Entry), MaxStay)
+	}
 	for i, c := range s.Coupons {
 		f := "coupons[" + strconv.Itoa(i) + "]"
 		switch c.Type {
 		case CouponMinutes, CouponAmount:
-			if c.Value < 0 {
-				return stayErr(f+".value", ErrInvalidStay, "negative value %d", c.Value)
+			if c.Value < 0 || c.Value > MaxValue {
+				return stayErr(f+".value", ErrInvalidStay, "value %d is outside 0–%d", c.Value, MaxValue)
 			}
 		case CouponPercent:
 			if c.Value < 1 || c.Value > 100 {

@@ -1,7 +1,7 @@
 package billing
 
 import (
-	"fmt"
+	"math"
 	"time"
 )
 
@@ -102,8 +102,12 @@ type Adjustment struct {
 	Start  time.Time // for AdjSegmentCap: the segment's first charge
 	Window int       // for AdjWindowCap
 	// Fen is how much this step took off (≥ 0).
-	Fen    int64
-	Detail string
+	Fen int64
+	// Limit is the figure the step applied: the cap or maximum in fen
+	// (caps), the percent left to pay (percents), the minutes (time
+	// coupons), the coupons' total value (amount coupons) or the amount
+	// paid (prepaid).
+	Limit int64
 }
 
 // Quote is the price of a stay with its breakdown.
@@ -130,30 +134,82 @@ type Quote struct {
 
 func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
 
-// item is the internal form of Item.
+// item is the internal, pointer-free form of Item (a run of equal units
+// or a flat charge), kept small because long stays have many.
 type item struct {
-	flat    bool
-	band    int
-	start   int64
-	end     int64
-	seg     int64 // identity of the band segment: its end, capped at exit
-	win     int64
-	tier    int
-	units   int64
-	unit    int64
-	unitFen int64
-	partial bool
-	fen     int64 // charged
-	net     int64 // after the segment cap
+	start, end int64
+	seg        int64 // identity of the band segment: its end, capped at exit
+	unitFen    int64
+	fen        int64 // charged
+	net        int64 // after the segment cap
+	units      int32
+	unit       int32 // seconds
+	win        int32
+	band       int16
+	tier       int8
+	flat       bool
+	partial    bool
 }
 
 // quoter prices one stay of one vehicle profile.
 type quoter struct {
-	r      *Rule
-	p      *profile
-	anchor int64 // window anchor: the stay's (re-based) entry
-	items  []item
-	adjs   []Adjustment
+	r         *Rule
+	p         *profile
+	anchor    int64 // window anchor: the stay's (re-based) entry
+	anchorWin int64 // calendar-day number of the anchor's window
+	items     []item
+	adjs      []Adjustment
+
+	// A one-day cache of the schedule: the walk visits days in order.
+	cacheDay   int64
+	cacheSlots []slot
+}
+
+func (q *quoter) slotsOn(d int64) []slot {
+	if q.cacheSlots == nil || q.cacheDay != d {
+		q.cacheDay, q.cacheSlots = d, q.r.slotsOn(d)
+	}
+	return q.cacheSlots
+}
+
+// bandAt returns the band id at Unix time t.
+func (q *quoter) bandAt(t int64) int {
+	d := localDay(t)
+	return bandIn(q.slotsOn(d), t-localMidnight(d))
+}
+
+// segmentEnd returns the first instant after t, up to limit, at which the
+// band changes from the one at t (limit if it does not change before).
+// Runs of the same band continue across slots and midnights.
+func (q *quoter) segmentEnd(t, limit int64) int64 {
+	cur := q.bandAt(t)
+	d := localDay(t)
+	sec := t - localMidnight(d)
+	for {
+		mid := localMidnight(d)
+		if mid >= limit {
+			return limit
+		}
+		for _, s := range q.slotsOn(d) {
+			if s.from <= sec {
+				continue
+			}
+			at := mid + s.from
+			if at >= limit {
+				return limit
+			}
+			if s.band != cur {
+				return at
+			}
+		}
+		d++ // the next day's 00:00 slot is a boundary too
+		sec = -1
+	}
+}
+
+func (q *quoter) setAnchor(a int64) {
+	q.anchor = a
+	q.anchorWin = floorDiv(a+int64(utcOffset)-q.r.window.start, day)
 }
 
 func (q *quoter) window(t int64) (win, end int64) {
@@ -161,7 +217,7 @@ func (q *quoter) window(t int64) (win, end int64) {
 	case windowCalendarDay:
 		off := int64(utcOffset) - q.r.window.start
 		w := floorDiv(t+off, day)
-		return w - floorDiv(q.anchor+off, day), (w+1)*day - off
+		return w - q.anchorWin, (w+1)*day - off
 	case windowRolling:
 		w := floorDiv(t-q.anchor, day)
 		return w, q.anchor + (w+1)*day
@@ -172,12 +228,20 @@ func (q *quoter) window(t int64) (win, end int64) {
 // walk is step 8: charges from S to end, in runs of equal units.
 func (q *quoter) walk(S, end int64) {
 	r, p := q.r, q.p
+	if q.items == nil {
+		// Typically a few runs per band segment and window crossed.
+		q.items = make([]item, 0, 4+4*(end-S)/day)
+	}
 	var clock int64
 	var prevSeg, prevWin int64
 	havePrev := false
+	// The current band segment [segStart, segEnd) with band b; a run that
+	// ends inside it reuses it instead of searching the schedule again.
+	segStart, segEnd, b := int64(1), int64(0), 0
 	for t := S; t < end; {
-		b := r.bandAt(t)
-		segEnd := r.segmentEnd(t, end)
+		if t < segStart || t >= segEnd {
+			segStart, b, segEnd = t, q.bandAt(t), q.segmentEnd(t, end)
+		}
 		bd := &p.bands[b]
 		switch bd.kind {
 		case bandNoCharge:
@@ -185,7 +249,7 @@ func (q *quoter) walk(S, end int64) {
 			continue
 		case bandFlat:
 			w, _ := q.window(t)
-			q.items = append(q.items, item{flat: true, band: b, start: t, end: segEnd, seg: segEnd, win: w, units: 1, unitFen: bd.flat, fen: bd.flat})
+			q.items = append(q.items, item{flat: true, band: int16(b), start: t, end: segEnd, seg: segEnd, win: int32(w), units: 1, unitFen: bd.flat, fen: bd.flat})
 			t = segEnd
 			continue
 		}
@@ -203,7 +267,7 @@ func (q *quoter) walk(S, end int64) {
 		// How many whole units can start here in one run: they must fit
 		// before the limit, start below the tier's edge, start in this
 		// window and (carry mode) start in this segment.
-		k := (limit - t) / tr.unit
+		k := min((limit-t)/tr.unit, math.MaxInt32)
 		if tr.upTo >= 0 {
 			k = min(k, ceilDiv(tr.upTo-clock, tr.unit))
 		}
@@ -213,9 +277,9 @@ func (q *quoter) walk(S, end int64) {
 		if !r.cutUnits {
 			k = min(k, ceilDiv(segEnd-t, tr.unit))
 		}
-		it := item{band: b, start: t, seg: segEnd, win: win, tier: ti, unit: tr.unit, unitFen: tr.fen}
+		it := item{band: int16(b), start: t, seg: segEnd, win: int32(win), tier: int8(ti), unit: int32(tr.unit), unitFen: tr.fen}
 		if k >= 1 {
-			it.units, it.end, it.fen = k, t+k*tr.unit, k*tr.fen
+			it.units, it.end, it.fen = int32(k), t+k*tr.unit, k*tr.fen
 		} else {
 			n := limit - t // shorter than a unit: cut by exit or the band edge
 			it.units, it.end, it.partial, it.fen = 1, limit, true, tr.partial.price(n, tr.unit, tr.fen)
@@ -229,6 +293,9 @@ func (q *quoter) walk(S, end int64) {
 // capped applies steps 9–11 to the items and returns the fee.
 func (q *quoter) capped() int64 {
 	r, p := q.r, q.p
+	if q.adjs == nil && len(q.items) > 8 {
+		q.adjs = make([]Adjustment, 0, 4+len(q.items)*2/3)
+	}
 	var total int64
 	// 9. Segment caps, in time order; items of one segment are contiguous.
 	var segRun, segCut int64
@@ -250,8 +317,7 @@ func (q *quoter) capped() int64 {
 					first--
 				}
 				q.adjs = append(q.adjs, Adjustment{Kind: AdjSegmentCap, Band: r.bandNames[it.band],
-					Start: time.Unix(q.items[first].start, 0).In(Shanghai), Fen: segCut,
-					Detail: fmt.Sprintf("segment cap %d", c)})
+					Start: local(q.items[first].start), Fen: segCut, Limit: c})
 			}
 		}
 		it.net = net
@@ -261,14 +327,14 @@ func (q *quoter) capped() int64 {
 	if len(p.caps) > 0 {
 		total = 0
 		for i := 0; i < len(q.items); {
-			w := q.items[i].win
+			w := int64(q.items[i].win)
 			var sum int64
-			for ; i < len(q.items) && q.items[i].win == w; i++ {
+			for ; i < len(q.items) && int64(q.items[i].win) == w; i++ {
 				sum += q.items[i].net
 			}
 			c := p.caps[min(w, int64(len(p.caps)-1))]
 			if sum > c {
-				q.adjs = append(q.adjs, Adjustment{Kind: AdjWindowCap, Window: int(w), Fen: sum - c, Detail: fmt.Sprintf("window %d cap %d", w, c)})
+				q.adjs = append(q.adjs, Adjustment{Kind: AdjWindowCap, Window: int(w), Fen: sum - c, Limit: c})
 				sum = c
 			}
 			total += sum
@@ -276,7 +342,7 @@ func (q *quoter) capped() int64 {
 	}
 	// 11. The stay maximum.
 	if p.maxTotal >= 0 && total > p.maxTotal {
-		q.adjs = append(q.adjs, Adjustment{Kind: AdjStayCap, Fen: total - p.maxTotal, Detail: fmt.Sprintf("stay maximum %d", p.maxTotal)})
+		q.adjs = append(q.adjs, Adjustment{Kind: AdjStayCap, Fen: total - p.maxTotal, Limit: p.maxTotal})
 		total = p.maxTotal
 	}
 	return total

@@ -15,7 +15,7 @@ func receipt(q Quote) string {
 			it.Window, it.Tier, it.Units, it.UnitMinutes, it.UnitFen, it.Partial, it.Fen)
 	}
 	for _, a := range q.Adjustments {
-		fmt.Fprintf(&b, "  -%d %s %s\n", a.Fen, a.Kind, a.Detail)
+		fmt.Fprintf(&b, "  -%d %s (limit %d)\n", a.Fen, a.Kind, a.Limit)
 	}
 	return b.String()
 }

@@ -7,10 +7,19 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Model is the only rule model this package loads.
 const Model = "parking-tariff/v1"
+
+// MaxValue bounds every number in a rule (fen, minutes, seconds) and every
+// coupon value, so no sum or product in a quote can overflow int64.
+const MaxValue = 1_000_000_000
+
+// MaxStay is the longest stay Quote prices; a longer one is refused with
+// ErrInvalidStay (it is a clock error, not a car).
+const MaxStay = 10 * 366 * 24 * time.Hour
 
 // The JSON form of a rule (tariff-model §1). Pointers tell "absent" from
 // zero so defaults can be applied.
@@ -94,39 +103,51 @@ type vehicleJSON struct {
 	PayPercent           *int64               `json:"pay_percent"`
 }
 
-// schema lists the keys each JSON object may have, so an unknown field is
-// refused with its JSON pointer (encoding/json does not say where).
+// schema lists the keys and value types each JSON object may have, so an
+// unknown field or a value of the wrong type is refused with its JSON
+// pointer (encoding/json does not say where, inside maps and arrays).
 type schema struct {
-	fields map[string]*schema // object with fixed keys; a nil child is a leaf
+	fields map[string]*schema // object with fixed keys
 	mapOf  *schema            // object with free keys (bands, vehicles)
 	listOf *schema            // array
+	leaf   leafKind           // a scalar
 }
 
+type leafKind int
+
+const (
+	leafNone leafKind = iota
+	leafInt
+	leafBool
+	leafString
+)
+
 var ruleSchema = func() *schema {
-	leaf := (*schema)(nil)
+	num, flag, str := &schema{leaf: leafInt}, &schema{leaf: leafBool}, &schema{leaf: leafString}
+	nums, strs := &schema{listOf: num}, &schema{listOf: str}
 	obj := func(kv map[string]*schema) *schema { return &schema{fields: kv} }
-	partial := obj(map[string]*schema{"mode": leaf, "threshold_seconds": leaf})
-	free := obj(map[string]*schema{"minutes": leaf, "equal_counts_as_free": leaf, "deducted_when_exceeded": leaf})
-	tier := obj(map[string]*schema{"up_to_minutes": leaf, "unit_minutes": leaf, "unit_fen": leaf, "partial_unit": partial})
-	band := obj(map[string]*schema{"tiers": {listOf: tier}, "flat_fen_per_segment": leaf, "no_charge": leaf, "cap_fen_per_segment": leaf})
+	partial := obj(map[string]*schema{"mode": str, "threshold_seconds": num})
+	free := obj(map[string]*schema{"minutes": num, "equal_counts_as_free": flag, "deducted_when_exceeded": flag})
+	tier := obj(map[string]*schema{"up_to_minutes": num, "unit_minutes": num, "unit_fen": num, "partial_unit": partial})
+	band := obj(map[string]*schema{"tiers": {listOf: tier}, "flat_fen_per_segment": num, "no_charge": flag, "cap_fen_per_segment": num})
 	bands := &schema{mapOf: band}
 	return obj(map[string]*schema{
-		"model": leaf, "timezone": leaf, "duration_precision": leaf,
+		"model": str, "timezone": str, "duration_precision": str,
 		"free": free, "partial_unit": partial,
-		"units_cut_at_band_boundary": leaf, "tier_clock_restarts_on_band_change": leaf,
+		"units_cut_at_band_boundary": flag, "tier_clock_restarts_on_band_change": flag,
 		"bands":    bands,
-		"calendar": obj(map[string]*schema{"holidays": leaf, "workdays": leaf}),
+		"calendar": obj(map[string]*schema{"holidays": strs, "workdays": strs}),
 		"schedules": {listOf: obj(map[string]*schema{
-			"days":  leaf,
-			"slots": {listOf: obj(map[string]*schema{"from": leaf, "band": leaf})},
+			"days":  str,
+			"slots": {listOf: obj(map[string]*schema{"from": str, "band": str})},
 		})},
-		"day_window":             obj(map[string]*schema{"kind": leaf, "calendar_day_starts_at": leaf, "cap_fen_per_window": leaf, "tier_clock_restarts_each_window": leaf}),
-		"max_total_fen_per_stay": leaf,
-		"grace":                  obj(map[string]*schema{"minutes": leaf, "overstay": leaf}),
+		"day_window":             obj(map[string]*schema{"kind": str, "calendar_day_starts_at": str, "cap_fen_per_window": nums, "tier_clock_restarts_each_window": flag}),
+		"max_total_fen_per_stay": num,
+		"grace":                  obj(map[string]*schema{"minutes": num, "overstay": str}),
 		"vehicles": {mapOf: obj(map[string]*schema{
-			"exempt": leaf, "monthly_pass": leaf, "free": free, "bands": bands,
-			"cap_fen_per_window": leaf, "max_total_fen_per_stay": leaf,
-			"free_minutes_from_start": leaf, "pay_percent": leaf,
+			"exempt": flag, "monthly_pass": flag, "free": free, "bands": bands,
+			"cap_fen_per_window": nums, "max_total_fen_per_stay": num,
+			"free_minutes_from_start": num, "pay_percent": num,
 		})},
 	})
 }()
@@ -136,21 +157,16 @@ func pointerToken(s string) string {
 }
 
 func (s *schema) check(v any, ptr string) error {
-	if s == nil {
-		return nil
+	if v == nil {
+		return nil // null leaves a field at its default
 	}
 	switch {
 	case s.fields != nil:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil // the typed decode reports the type error
+			return ruleErr(ptr, "want an object, got %s", jsonKind(v))
 		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range sortedKeys(m) {
 			child, known := s.fields[k]
 			if !known {
 				return ruleErr(ptr+"/"+pointerToken(k), "unknown field %q", k)
@@ -160,26 +176,72 @@ func (s *schema) check(v any, ptr string) error {
 			}
 		}
 	case s.mapOf != nil:
-		m, _ := v.(map[string]any)
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ruleErr(ptr, "want an object, got %s", jsonKind(v))
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range sortedKeys(m) {
 			if err := s.mapOf.check(m[k], ptr+"/"+pointerToken(k)); err != nil {
 				return err
 			}
 		}
 	case s.listOf != nil:
-		l, _ := v.([]any)
+		l, ok := v.([]any)
+		if !ok {
+			return ruleErr(ptr, "want an array, got %s", jsonKind(v))
+		}
 		for i, e := range l {
 			if err := s.listOf.check(e, ptr+"/"+strconv.Itoa(i)); err != nil {
 				return err
 			}
 		}
+	case s.leaf == leafInt:
+		n, ok := v.(json.Number)
+		if !ok {
+			return ruleErr(ptr, "want a whole number, got %s", jsonKind(v))
+		}
+		i, err := strconv.ParseInt(string(n), 10, 64)
+		if err != nil {
+			return ruleErr(ptr, "want a whole number, got %s", n)
+		}
+		if i > MaxValue || i < -MaxValue {
+			return ruleErr(ptr, "%d is out of range; amounts, minutes and seconds are at most %d", i, MaxValue)
+		}
+	case s.leaf == leafBool:
+		if _, ok := v.(bool); !ok {
+			return ruleErr(ptr, "want true or false, got %s", jsonKind(v))
+		}
+	case s.leaf == leafString:
+		if _, ok := v.(string); !ok {
+			return ruleErr(ptr, "want a string, got %s", jsonKind(v))
+		}
 	}
 	return nil
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	}
+	return "null"
 }
 
 // ParseRule loads a parking-tariff/v1 rule. A rule that could misprice a
@@ -189,8 +251,13 @@ func (s *schema) check(v any, ptr string) error {
 // reason) with errors.Is.
 func ParseRule(data []byte) (*Rule, error) {
 	var generic any
-	if err := json.Unmarshal(data, &generic); err != nil {
+	gd := json.NewDecoder(bytes.NewReader(data))
+	gd.UseNumber()
+	if err := gd.Decode(&generic); err != nil {
 		return nil, ruleErr("", "not valid JSON: %v", err)
+	}
+	if gd.More() {
+		return nil, ruleErr("", "not valid JSON: more than one value")
 	}
 	if _, ok := generic.(map[string]any); !ok {
 		return nil, ruleErr("", "a rule is a JSON object")
@@ -199,9 +266,7 @@ func ParseRule(data []byte) (*Rule, error) {
 		return nil, err
 	}
 	var rj ruleJSON
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&rj); err != nil {
+	if err := json.Unmarshal(data, &rj); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return nil, ruleErr("/"+strings.ReplaceAll(te.Field, ".", "/"), "want a %v, got a JSON %s", te.Type, te.Value)
