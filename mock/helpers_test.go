@@ -59,7 +59,7 @@ func (c *testClock) Add(d time.Duration) {
 }
 
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *Server
 	clock    *testClock
 	signer   *signing.Signer // direct merchant
@@ -76,7 +76,7 @@ func readFile(t testing.TB, name string) []byte {
 
 // newFixture starts a mock in manual callback mode with the vectors' keys,
 // one direct merchant and one partner (same key, different ids).
-func newFixture(t *testing.T, opts ...Option) *fixture {
+func newFixture(t testing.TB, opts ...Option) *fixture {
 	t.Helper()
 	clock := &testClock{t: time.Date(2025, 12, 3, 12, 0, 0, 0, shanghai)}
 	mkey, err := signing.LoadPrivateKey(readFile(t, "merchant_private_key.pem"))
@@ -109,7 +109,7 @@ type response struct {
 	err    error // transport error (a dropped connection)
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(r.body, &m), "%s", r.body)

@@ -162,7 +162,9 @@ func TestValidationRules(t *testing.T) {
 	f := newFixture(t)
 	f.enrol(testPlate, "BLUE")
 	now := f.clock.Now()
-	okEntry := func() map[string]any { return f.entryBody("P1", testPlate, "https://example.com/n", now.Add(-time.Hour)) }
+	okEntry := func() map[string]any {
+		return f.entryBody("P1", testPlate, "https://example.com/n", now.Add(-time.Hour))
+	}
 	entryCases := []struct {
 		name  string
 		edit  func(map[string]any)
