@@ -61,6 +61,7 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) {
 			Partner      bool   `json:"partner"`
 			APIv3Key     string `json:"apiv3_key"`
 			APIv2Key     string `json:"apiv2_key"`
+			CertMode     bool   `json:"certificate_mode"`
 		}
 		if !read(&in) {
 			return
@@ -80,7 +81,7 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) {
 			bad(err)
 			return
 		}
-		if err := h.AddMerchant(Merchant{MchID: in.MchID, SerialNo: in.SerialNo, PublicKey: pub, Partner: in.Partner, APIv3Key: in.APIv3Key, APIv2Key: in.APIv2Key}); err != nil {
+		if err := h.AddMerchant(Merchant{MchID: in.MchID, SerialNo: in.SerialNo, PublicKey: pub, Partner: in.Partner, APIv3Key: in.APIv3Key, APIv2Key: in.APIv2Key, CertificateMode: in.CertMode}); err != nil {
 			bad(err)
 			return
 		}

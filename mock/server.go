@@ -44,6 +44,10 @@ type Merchant struct {
 	// APIv2Key signs APIv2 requests and responses; the server's default
 	// when empty.
 	APIv2Key string
+	// CertificateMode marks a merchant not migrated to the WeChat Pay public
+	// key: answers to its requests that name no Wechatpay-Serial are signed
+	// with the platform certificate.
+	CertificateMode bool
 }
 
 // CallbackMode says how the callback clock runs.

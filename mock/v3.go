@@ -116,6 +116,9 @@ func (h *Handler) serveV3(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.MchID = m.MchID
+	if serial == "" && m.CertificateMode {
+		signer = h.certSigner
+	}
 	fn, money, ok := h.route(r.Method, r.URL.Path)
 	if !ok {
 		answer(nil, &apiError{Status: http.StatusNotFound, Code: "NOT_FOUND", Message: "接口不存在: " + r.URL.Path})

@@ -359,6 +359,14 @@ func TestAuthentication(t *testing.T) {
 	f.mustVerify(r)
 	r = f.do(f.signer, "GET", PathFind+q, nil, func(r *http.Request) { r.Header.Del("Wechatpay-Serial") })
 	assert.Equal(t, f.srv.PublicKeyID(), r.header.Get("Wechatpay-Serial"))
+
+	// A merchant not yet migrated gets certificate signatures by default.
+	mkey, err := signing.LoadPublicKey(readFile(t, "merchant_public_key.pem"))
+	require.NoError(t, err)
+	require.NoError(t, f.srv.AddMerchant(Merchant{MchID: testMchID, SerialNo: testSerial, PublicKey: mkey, CertificateMode: true}))
+	r = f.do(f.signer, "GET", PathFind+q, nil, func(r *http.Request) { r.Header.Del("Wechatpay-Serial") })
+	assert.Equal(t, signing.CertificateSerial(f.srv.Certificate()), r.header.Get("Wechatpay-Serial"))
+	f.mustVerify(r)
 }
 
 func TestCertificates(t *testing.T) {
