@@ -278,3 +278,7 @@ func TestDroppedDeductionIsResolvedByQuery(t *testing.T) {
 	assert.True(t, again.TradeState.Accepted())
 	assert.False(t, errors.Is(err, ErrOutcomeUnknown))
 }
+
+func mockPlate() mock.Plate {
+	return mock.Plate{PlateNumber: itPlate, PlateColor: "BLUE", OpenID: itOpenID}
+}
