@@ -159,6 +159,19 @@ func (m *MemoryStore) Claim(_ context.Context, owner string, now time.Time, leas
 	return due, nil
 }
 
+// ClaimItem implements Store.
+func (m *MemoryStore) ClaimItem(_ context.Context, id, owner string, now time.Time, lease time.Duration) (OutboxItem, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it, ok := m.items[id]
+	if !ok || it.Done || it.Owner != "" && it.Owner != owner && it.LeaseUntil.After(now) {
+		return OutboxItem{}, false, nil
+	}
+	it.Owner, it.LeaseUntil = owner, now.Add(lease)
+	m.items[id] = it
+	return it, true, nil
+}
+
 // Release implements Store.
 func (m *MemoryStore) Release(_ context.Context, it OutboxItem, owner string) error {
 	m.mu.Lock()

@@ -137,8 +137,9 @@ func (s *SQLiteStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 func enqueue(ctx context.Context, tx *sql.Tx, items []OutboxItem) error {
 	for _, it := range items {
 		_, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, stay_id, kind, payload, attempts, unknown, next_at, owner, lease_until, last_error, done, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, '', '', ?, 0, ?) ON CONFLICT(id) DO NOTHING`,
-			it.ID, it.StayID, string(it.Kind), string(it.Payload), it.Attempts, boolInt(it.Unknown), fmtTime(it.NextAt), it.LastError, fmtTime(it.CreatedAt))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT(id) DO NOTHING`,
+			it.ID, it.StayID, string(it.Kind), string(it.Payload), it.Attempts, boolInt(it.Unknown), fmtTime(it.NextAt), it.Owner,
+			fmtTime(it.LeaseUntil), it.LastError, fmtTime(it.CreatedAt))
 		if err != nil {
 			return err
 		}
@@ -298,6 +299,21 @@ func (s *SQLiteStore) Claim(ctx context.Context, owner string, now time.Time, le
 		return nil
 	})
 	return out, err
+}
+
+// ClaimItem implements Store.
+func (s *SQLiteStore) ClaimItem(ctx context.Context, id, owner string, now time.Time, lease time.Duration) (OutboxItem, bool, error) {
+	n := fmtTime(now)
+	res, err := s.db.ExecContext(ctx, `UPDATE outbox SET owner=?, lease_until=? WHERE id=? AND done=0 AND (owner='' OR owner=? OR lease_until<=?)`,
+		owner, fmtTime(now.Add(lease)), id, owner, n)
+	if err != nil {
+		return OutboxItem{}, false, err
+	}
+	if k, _ := res.RowsAffected(); k != 1 {
+		return OutboxItem{}, false, nil
+	}
+	it, err := scanItem(s.db.QueryRowContext(ctx, `SELECT `+itemCols+` FROM outbox WHERE id=?`, id))
+	return it, err == nil, err
 }
 
 // Release implements Store.

@@ -124,7 +124,8 @@ type EventRecord struct {
 // storetest.Run is the conformance suite every implementation must pass.
 type Store interface {
 	// CreateStay stores a new open stay, and the outbox items, in one
-	// transaction. It fails with ErrConflict when the plate already has an
+	// transaction. An item enqueued with an Owner and LeaseUntil is leased to
+	// that owner from the start (the creator attempts it at once). It fails with ErrConflict when the plate already has an
 	// open stay or the id exists.
 	CreateStay(ctx context.Context, s Stay, items ...OutboxItem) error
 	// UpdateStay replaces the stay if its stored version is still s.Version,
@@ -145,6 +146,9 @@ type Store interface {
 	// Claim leases up to limit due, undone outbox items (NextAt ≤ now, no
 	// live lease) to owner until now+lease.
 	Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)
+	// ClaimItem leases one undone item to owner when no one else holds a
+	// live lease on it, whether or not it is due; ok is false otherwise.
+	ClaimItem(ctx context.Context, id, owner string, now time.Time, lease time.Duration) (it OutboxItem, ok bool, err error)
 	// Release ends owner's lease on an item, recording it done or
 	// rescheduled for next (with attempts, unknown and lastErr). It fails
 	// with ErrConflict when owner no longer holds the lease.

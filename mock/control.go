@@ -112,6 +112,8 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		reply(http.StatusOK, map[string]string{"service_state": in.ServiceState})
+	case "GET /mock/orders":
+		reply(http.StatusOK, h.Orders())
 	case "GET /mock/requests":
 		reply(http.StatusOK, h.Requests())
 	case "GET /mock/callbacks":

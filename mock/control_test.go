@@ -66,6 +66,12 @@ func TestControlAPI(t *testing.T) {
 	assert.True(t, cbs[0].Acked)
 	assert.Contains(t, cbs[0].Plaintext, `"out_trade_no":"T1"`)
 
+	status, body = control(t, base, "GET", "/mock/orders", nil)
+	require.Equal(t, 200, status)
+	assert.Contains(t, string(body), `"out_trade_no":"T1"`)
+	require.Len(t, f.srv.Orders(), 1)
+	assert.Equal(t, "SUCCESS", f.srv.Orders()[0].TradeState)
+
 	status, body = control(t, base, "GET", "/mock/requests", nil)
 	require.Equal(t, 200, status)
 	assert.Contains(t, string(body), PathTransactions)

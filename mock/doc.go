@@ -45,6 +45,7 @@
 //	POST /mock/plates                {"plate_number","plate_color","openid","service_state","outcome"}
 //	POST /mock/plates/state          {"plate_number","plate_color","service_state"}
 //	GET  /mock/requests              every request answered
+//	GET  /mock/orders                every deduction accepted, one per charge
 //	GET  /mock/callbacks             every callback with its attempts
 //	POST /mock/callbacks/advance     {"seconds":15}
 //	GET  /mock/faults, POST /mock/faults   {"latency_ms","error_rate","drop_rate","duplicate_rate","reorder_rate","probe_rate","clock_skew_ms"}

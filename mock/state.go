@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"sort"
 	"time"
 )
 
@@ -299,4 +300,36 @@ func parkingState(p *Plate) (string, string) {
 		return "BLOCKED", "OVERDUE"
 	}
 	return "NORMAL", ""
+}
+
+// Order is a deduction the mock accepted (APIv3 transactions/parking or
+// APIv2 payapply): exactly one per charge, however often it was requested.
+type Order struct {
+	Version     string `json:"version"` // "v3" or "v2"
+	MchID       string `json:"mchid"`
+	OutTradeNo  string `json:"out_trade_no"`
+	ParkingID   string `json:"parking_id,omitempty"`
+	PlateNumber string `json:"plate_number,omitempty"`
+	TotalFen    int64  `json:"total_fen"`
+	TradeState  string `json:"trade_state"`
+}
+
+// Orders lists every deduction accepted so far, sorted by order number:
+// the ground truth for "charged exactly once".
+func (h *Handler) Orders() []Order {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []Order
+	for _, t := range h.st.txns {
+		o := Order{Version: "v3", MchID: t.mchID, OutTradeNo: t.OutTradeNo, TotalFen: t.Amount.Total, TradeState: t.TradeState}
+		if t.ParkingInfo != nil {
+			o.ParkingID, o.PlateNumber = t.ParkingInfo.ParkingID, t.ParkingInfo.PlateNumber
+		}
+		out = append(out, o)
+	}
+	for _, v := range h.st.v2Orders {
+		out = append(out, Order{Version: "v2", MchID: v.MchID, OutTradeNo: v.OutTradeNo, TotalFen: v.TotalFee, TradeState: v.TradeState})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].OutTradeNo < out[j].OutTradeNo })
+	return out
 }

@@ -34,7 +34,12 @@ func Run(t *testing.T, open func(t *testing.T) gate.Store) {
 		defer s.Close()
 		in := stay("S1", "粤B12345")
 		in.EntryPhoto, in.EntrySHA256 = "cam1/0001.jpg", "ab12"
-		must(t, s.CreateStay(ctx, in, item("S1/entry", "S1", gate.OutboxEntryV3, t0)))
+		held := item("S1/entry", "S1", gate.OutboxEntryV3, t0)
+		held.Owner, held.LeaseUntil = "creator", t0.Add(time.Minute)
+		must(t, s.CreateStay(ctx, in, held))
+		leased, err := s.Claim(ctx, "other", t0, time.Minute, 10)
+		must(t, err)
+		expect(t, len(leased) == 0, "an item enqueued with a lease belongs to its creator: %+v", leased)
 		got, err := s.GetStay(ctx, "S1")
 		must(t, err)
 		expect(t, got.Version == 1, "version starts at 1, got %d", got.Version)
@@ -106,6 +111,16 @@ func Run(t *testing.T, open func(t *testing.T) gate.Store) {
 				expect(t, it.Attempts == 1 && it.Unknown && it.LastError == "timeout" && it.Owner == "", "release records the attempt: %+v", it)
 			}
 		}
+		// ClaimItem takes one item, due or not, unless someone holds it.
+		one, ok, err := s.ClaimItem(ctx, "b", "owner-4", t0, time.Minute)
+		must(t, err)
+		expect(t, ok && one.ID == "b" && one.Owner == "owner-4", "ClaimItem leases a free item: %+v", one)
+		_, ok, err = s.ClaimItem(ctx, "b", "owner-5", t0.Add(30*time.Second), time.Minute)
+		must(t, err)
+		expect(t, !ok, "ClaimItem respects a live lease")
+		_, ok, _ = s.ClaimItem(ctx, "nope", "owner-5", t0, time.Minute)
+		expect(t, !ok, "ClaimItem of a missing item")
+		must(t, s.Release(ctx, one, "owner-4"))
 		due, _ := s.Claim(ctx, "owner-3", t0.Add(3*time.Minute), time.Minute, 10)
 		expect(t, len(due) == 2, "both due later: %+v", due)
 		for _, it := range due {
