@@ -44,7 +44,7 @@ func (c *clock) add(d time.Duration) {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *mock.Server
 	cl    *client.Client
 	clk   *clock
@@ -63,6 +63,12 @@ func keyPEM(t testing.TB, name string) []byte {
 // newEnv wires a mock WeChat Pay, a client, the controller's notification
 // endpoint and a controller; edit adjusts the controller's config.
 func newEnv(t *testing.T, store Store, mockOpts []mock.Option, edit func(*Config)) *env {
+	return newEnvWith(t, store, mockOpts, edit)
+}
+
+func newEnvTB(tb testing.TB) *env { return newEnvWith(tb, NewMemoryStore(), nil, nil) }
+
+func newEnvWith(t testing.TB, store Store, mockOpts []mock.Option, edit func(*Config)) *env {
 	t.Helper()
 	clk := &clock{t: time.Date(2025, 12, 3, 8, 0, 0, 0, shanghai)}
 	mkey, err := signing.LoadPrivateKey(keyPEM(t, "merchant_private_key.pem"))
