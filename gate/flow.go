@@ -131,6 +131,28 @@ func carType(vehicle string) string {
 // findStay matches an exit read to a stay: exactly, or through the camera
 // confusions plate.Match knows, never guessing between two cars.
 func (c *Controller) findStay(ctx context.Context, ev Event) (Stay, string, *Decision, error) {
+	// The common case is an exact read: one indexed lookup, then the few
+	// cars held at an exit while their deduction is pending.
+	if p, err := plate.Parse(ev.PlateText); err == nil {
+		s, err := c.cfg.Store.OpenStay(ctx, p.Number)
+		if err == nil {
+			return s, "", nil, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return Stay{}, "", nil, err
+		}
+		charging, err := c.cfg.Store.Stays(ctx, StatusCharging)
+		if err != nil {
+			return Stay{}, "", nil, err
+		}
+		for _, s := range charging {
+			if s.Plate == p.Number {
+				return s, "", nil, nil
+			}
+		}
+	}
+	// Otherwise match against every car inside, and every car held at an
+	// exit while its deduction is pending.
 	candidates, err := c.cfg.Store.Stays(ctx, StatusInside, StatusCharging)
 	if err != nil {
 		return Stay{}, "", nil, err
@@ -336,7 +358,7 @@ func (c *Controller) deductItem(ctx context.Context, st Stay, ev Event, fee int6
 		}
 		kind = OutboxPayV2
 		req := client.PayApplyRequest{AppID: c.cfg.AppID, SubAppID: c.cfg.SubAppID, SubMchID: c.cfg.SubMchID, Body: c.cfg.Description,
-			OutTradeNo: otn, TotalFen: fee, SpbillCreateIP: c.cfg.SpbillCreateIP, NotifyURL: c.cfg.PayNotifyURL}
+			OutTradeNo: otn, TotalFen: fee, SpbillCreateIP: c.cfg.SpbillCreateIP, NotifyURL: c.cfg.PayNotifyURL, OpenID: us.OpenID}
 		payload, err = c.v2Payload(req, st, ev)
 		if err != nil {
 			return nil, err.Error(), nil

@@ -448,3 +448,47 @@ func TestConfigErrors(t *testing.T) {
 	assert.Error(t, err)
 	assert.Equal(t, PayOtherWay, d.Action)
 }
+
+func TestAPIv2ParkingScenes(t *testing.T) {
+	for _, scene := range []Scene{SceneParkingV2, SceneRoadside} {
+		t.Run(string(scene), func(t *testing.T) {
+			e := newEnv(t, NewMemoryStore(), nil, func(c *Config) {
+				c.Scene = scene
+				base := c.PayNotifyURL[:len(c.PayNotifyURL)-len("/wx/pay")]
+				c.PayNotifyURL, c.ParkingNotifyURL = base+"/wx2/pay", base+"/wx2/state"
+			})
+			e.enrol("粤B12345")
+			in := e.handle("bay-17", Entry, "粤B12345")
+			require.Equal(t, Open, in.Action)
+			if scene == SceneParkingV2 {
+				assert.Equal(t, "NORMAL", e.stay(in.StayID).ServiceState, "the APIv2 entry notice answered NORMAL")
+			}
+			e.clk.add(90 * time.Minute)
+			out := e.handle("bay-17-out", Exit, "粤B12345")
+			require.Equal(t, Open, out.Action, out.Message)
+			assert.Equal(t, int64(700), out.FeeFen)
+			e.srv.AdvanceCallbacks(3 * time.Second)
+			assert.Equal(t, StatusPaid, e.stay(in.StayID).Status)
+			orders := e.srv.Orders()
+			require.Len(t, orders, 1)
+			assert.Equal(t, "v2", orders[0].Version)
+		})
+	}
+}
+
+func TestBridgeOneEvent(t *testing.T) {
+	e := newEnv(t, NewMemoryStore(), nil, func(c *Config) {
+		c.Scene, c.Rule = SceneBridge, nil
+		c.PayNotifyURL = c.PayNotifyURL[:len(c.PayNotifyURL)-len("/wx/pay")] + "/wx2/pay"
+	})
+	e.enrol("粤B12345")
+	d, err := e.gate.Handle(context.Background(), Event{Lane: "虎门大桥", Direction: Exit, PlateText: "粤B12345", CameraColor: "BLUE", Time: e.clk.now(), AmountFen: 3000})
+	require.NoError(t, err)
+	require.Equal(t, Open, d.Action, d.Message)
+	e.srv.AdvanceCallbacks(3 * time.Second)
+	assert.Equal(t, StatusPaid, e.stay(d.StayID).Status)
+	// Without an amount and a rule, nothing can be charged.
+	d, err = e.gate.Handle(context.Background(), Event{Lane: "虎门大桥", Direction: Exit, PlateText: "粤B54321", CameraColor: "BLUE", Time: e.clk.now()})
+	require.NoError(t, err)
+	assert.Equal(t, PayOtherWay, d.Action)
+}
