@@ -427,20 +427,42 @@ func (c *Controller) update(ctx context.Context, id string, change func(*Stay) b
 	return Stay{}, fmt.Errorf("gate: stay %s: too many concurrent updates", id)
 }
 
+// Errors of CloseOther.
+var (
+	// ErrDeductionPending: a contactless deduction for the stay is still
+	// unresolved; collecting another way now could charge the driver twice.
+	// Let the outbox resolve it (Drain/Run) and look again.
+	ErrDeductionPending = errors.New("gate: a deduction for this stay is pending")
+	// ErrAlreadySettled: the stay was already paid, accepted, free or
+	// closed.
+	ErrAlreadySettled = errors.New("gate: the stay is already settled")
+)
+
 // CloseOther records that a stay was paid another way (QR, cashier) after
-// a PayOtherWay decision, freeing its plate.
+// a PayOtherWay decision, freeing its plate. It refuses stays whose
+// contactless deduction is pending or done.
 func (c *Controller) CloseOther(ctx context.Context, stayID string) error {
+	var refusal error
 	_, err := c.update(ctx, stayID, func(s *Stay) bool {
-		if s.Status != StatusInside && !s.Status.Unpaid() {
+		switch {
+		case s.Status == StatusCharging:
+			refusal = ErrDeductionPending
+			return false
+		case s.Status != StatusInside && !s.Status.Unpaid():
+			refusal = ErrAlreadySettled
 			return false
 		}
+		refusal = nil
 		s.Status = StatusOther
 		if s.ExitTime.IsZero() {
 			s.ExitTime = c.now()
 		}
 		return true
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return refusal
 }
 
 // Unpaid lists stays whose money is still to be collected: arrears (the

@@ -179,6 +179,7 @@ func TestNotEnrolledPaysAnotherWay(t *testing.T) {
 	assert.Equal(t, 0, e.charges())
 	require.NoError(t, e.gate.CloseOther(context.Background(), in.StayID))
 	assert.Equal(t, StatusOther, e.stay(in.StayID).Status)
+	assert.ErrorIs(t, e.gate.CloseOther(context.Background(), in.StayID), ErrAlreadySettled)
 }
 
 func TestPausedMidStay(t *testing.T) {
@@ -301,6 +302,7 @@ func TestNoAnswerWithinBudget(t *testing.T) {
 				assert.Equal(t, Hold, out.Action)
 			}
 			assert.Equal(t, StatusCharging, e.stay(in.StayID).Status)
+			assert.ErrorIs(t, e.gate.CloseOther(context.Background(), in.StayID), ErrDeductionPending, "no cash while a deduction may have gone through")
 			items, _ := e.store.Outbox(context.Background())
 			require.Len(t, items, 1, "the deduction waits in the outbox")
 			assert.True(t, items[0].Unknown)
@@ -491,4 +493,26 @@ func TestBridgeOneEvent(t *testing.T) {
 	d, err = e.gate.Handle(context.Background(), Event{Lane: "虎门大桥", Direction: Exit, PlateText: "粤B54321", CameraColor: "BLUE", Time: e.clk.now()})
 	require.NoError(t, err)
 	assert.Equal(t, PayOtherWay, d.Action)
+}
+
+// A car that left paying another way before its entry was reported is not
+// reported afterwards.
+func TestUnreportedEntryIsDroppedAfterExit(t *testing.T) {
+	e := newEnv(t, NewMemoryStore(), nil, nil)
+	e.enrol("粤B12345")
+	for range 2 {
+		e.srv.FailNext("/v3/vehicle/parking/parkings", 503)
+	}
+	in := e.handle("in-1", Entry, "粤B12345")
+	e.clk.add(time.Hour)
+	out := e.handle("out-1", Exit, "粤B12345")
+	require.Equal(t, PayOtherWay, out.Action)
+	require.NoError(t, e.gate.CloseOther(context.Background(), in.StayID))
+	e.clk.add(time.Minute)
+	before := len(e.srv.Requests())
+	_, err := e.gate.Drain(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, before, len(e.srv.Requests()), "nothing sent")
+	items, _ := e.store.Outbox(context.Background())
+	assert.Empty(t, items)
 }

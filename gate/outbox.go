@@ -39,7 +39,14 @@ func (c *Controller) attempt(ctx context.Context, it OutboxItem, fresh bool) {
 	}
 	var res outcome
 	var err error
+	if (it.Kind == OutboxEntryV3 || it.Kind == OutboxEntryV2) && !c.stayOpen(it.StayID) {
+		// The car left (paying another way) before its entry was reported:
+		// reporting it now would only leave a stay at WeChat no one closes.
+		it.Kind = "skipped"
+	}
 	switch it.Kind {
+	case "skipped":
+		res, err = outcomeDone, errors.New("the stay closed before its entry was reported")
 	case OutboxEntryV3:
 		res, err = c.tryEntryV3(ctx, it)
 	case OutboxDeductV3:
@@ -76,6 +83,13 @@ func (c *Controller) attempt(ctx context.Context, it OutboxItem, fresh bool) {
 	if err != nil {
 		c.log.Info("gate: outbox attempt", "item", it.ID, "attempt", it.Attempts, "done", it.Done, "error", err)
 	}
+}
+
+func (c *Controller) stayOpen(id string) bool {
+	ctx, cancel := storeCtx()
+	defer cancel()
+	s, err := c.cfg.Store.GetStay(ctx, id)
+	return err != nil || s.Status.Open() // when in doubt, report
 }
 
 // classify turns a call's error into an outcome: ErrOutcomeUnknown and an
