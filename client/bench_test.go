@@ -47,6 +47,7 @@ func BenchmarkNotifyHandler(b *testing.B) {
 	})
 	r := httptest.NewRequest(http.MethodPost, "/notify", nil)
 	r.Header = req.Header
+	r.ContentLength = int64(len(body))
 	rd := bytes.NewReader(body)
 	w := &statusWriter{h: http.Header{}}
 	b.ReportAllocs()

@@ -43,7 +43,7 @@ var (
 // the raw bytes before anything is decoded. Errors match ErrSignature
 // (also for WECHATPAY/SIGNTEST probes) or ErrNotificationMalformed.
 func (c *Client) ParseNotification(r *http.Request) (*Notification, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxNotificationBytes+1))
+	body, err := readCapped(r)
 	if err != nil {
 		return nil, fmt.Errorf("wechatpay: notification: %w: %v", ErrNotificationMalformed, err)
 	}
@@ -99,6 +99,31 @@ func (c *Client) parseNotification(h http.Header, body []byte) (*Notification, e
 		OriginalType: res.OriginalType, Plaintext: plain, RequestID: h.Get("Request-ID")}
 	n.CreateTime, _ = time.Parse(time.RFC3339Nano, env.CreateTime)
 	return n, nil
+}
+
+// readCapped reads a request body of at most MaxNotificationBytes (+1, to
+// tell an oversized one), sized by Content-Length when it is given.
+func readCapped(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	if n := r.ContentLength; n >= 0 && n <= MaxNotificationBytes {
+		buf := make([]byte, n, n+1)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return nil, err
+		}
+		// More than declared (a synthetic request)? Read on, still capped.
+		var probe [1]byte
+		if k, _ := io.ReadFull(r.Body, probe[:]); k == 0 {
+			return buf, nil
+		}
+		rest, err := io.ReadAll(io.LimitReader(r.Body, MaxNotificationBytes-n))
+		if err != nil {
+			return nil, err
+		}
+		return append(append(buf, probe[0]), rest...), nil
+	}
+	return io.ReadAll(io.LimitReader(r.Body, MaxNotificationBytes+1))
 }
 
 // ParkingStateEvent is VEHICLE.ENTRANCE_STATE_CHANGE: a stay became usable

@@ -259,3 +259,20 @@ func TestTradeState(t *testing.T) {
 	b, _ := json.Marshal(Time{time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)})
 	assert.Equal(t, `"2025-01-02T11:04:05+08:00"`, string(b))
 }
+
+// A Content-Length that does not match the body changes nothing.
+func TestReadCappedWithWrongContentLength(t *testing.T) {
+	body := strings.Repeat("x", 100)
+	for _, cl := range []int64{-1, 0, 10, 100} {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		r.ContentLength = cl
+		got, err := readCapped(r)
+		require.NoError(t, err)
+		assert.Equal(t, body, string(got), "Content-Length %d", cl)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(strings.Repeat("x", MaxNotificationBytes+50)))
+	r.ContentLength = 10
+	got, err := readCapped(r)
+	require.NoError(t, err)
+	assert.Len(t, got, MaxNotificationBytes+1, "still capped, one over to tell it is too large")
+}
