@@ -83,12 +83,6 @@ func (r *Rule) slotsOn(d int64) []slot {
 	return r.schedules[0].slots // unreachable: compileSchedules checks coverage
 }
 
-// bandAt returns the band id at Unix time t.
-func (r *Rule) bandAt(t int64) int {
-	d := localDay(t)
-	return bandIn(r.slotsOn(d), t-localMidnight(d))
-}
-
 // bandIn returns the band of the last slot starting at or before sec.
 func bandIn(slots []slot, sec int64) int {
 	i := len(slots) - 1

@@ -227,3 +227,9 @@ func refCaps(p *profile, items []refItem) int64 {
 	}
 	return total
 }
+
+// bandAt is the reference's own schedule lookup, fresh for every second.
+func (r *Rule) bandAt(t int64) int {
+	d := localDay(t)
+	return bandIn(r.slotsOn(d), t-localMidnight(d))
+}

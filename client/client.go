@@ -1,7 +1,6 @@
 package client
 
 import (
-	"context"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -335,7 +334,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	c.log = s.logger
 	if c.log == nil {
-		c.log = slog.New(discardHandler{})
+		c.log = slog.New(slog.DiscardHandler)
 	}
 	c.userAgent = "gatepay/" + Version + " (+https://github.com/gatepay/gatepay)"
 	if s.userAgent != "" {
@@ -389,13 +388,5 @@ func (c *Client) newRest() *resty.Client {
 	r.SetDisableWarn(true)
 	return r
 }
-
-// discardHandler is a slog handler that drops everything.
-type discardHandler struct{}
-
-func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
-func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
-func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
-func (d discardHandler) WithGroup(string) slog.Handler           { return d }
 
 var _ io.Closer = (*Client)(nil)

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/gatepay/gatepay/signing"
 )
 
 // MaxNotificationBytes caps a notification body; WeChat's are a few KiB.
@@ -54,18 +52,10 @@ func (c *Client) ParseNotification(r *http.Request) (*Notification, error) {
 }
 
 func (c *Client) parseNotification(h http.Header, body []byte) (*Notification, error) {
-	if err := c.verifier.VerifyHeaders(h, body); err != nil {
-		if errors.Is(err, signing.ErrUnknownSerial) && c.s.download {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			derr := c.refreshCertificates(ctx)
-			cancel()
-			if derr == nil {
-				err = c.verifier.VerifyHeaders(h, body)
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("wechatpay: notification: %w: %v", ErrSignature, err)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.verify(ctx, h, body); err != nil {
+		return nil, fmt.Errorf("wechatpay: notification: %w: %v", ErrSignature, err)
 	}
 	var env struct {
 		ID           string `json:"id"`

@@ -253,7 +253,7 @@ func (c *Client) callV3(ctx context.Context, method, path string, query url.Valu
 		}
 		return Meta{Attempts: attempts}, fmt.Errorf("wechatpay: %s %s: %w", method, endpointOf(path), err)
 	}
-	verr := c.verify(ctx, raw)
+	verr := c.verify(ctx, raw.header, raw.body)
 	if raw.status >= 200 && raw.status < 300 && raw.status != http.StatusAccepted {
 		if verr != nil {
 			return raw.meta, &APIError{StatusCode: raw.status, Code: "SIGNATURE_INVALID", Message: "answer failed verification: " + verr.Error(),
@@ -287,13 +287,13 @@ func (c *Client) callV3(ctx context.Context, method, path string, query url.Valu
 	return raw.meta, apiErr
 }
 
-// verify checks a signed answer; in certificate mode an unknown serial
-// triggers one certificate download.
-func (c *Client) verify(ctx context.Context, raw *rawResponse) error {
-	err := c.verifier.VerifyHeaders(raw.header, raw.body)
+// verify checks a signed answer or notification; in certificate mode an
+// unknown serial triggers one certificate download and a second check.
+func (c *Client) verify(ctx context.Context, h http.Header, body []byte) error {
+	err := c.verifier.VerifyHeaders(h, body)
 	if errors.Is(err, signing.ErrUnknownSerial) && c.s.download {
 		if derr := c.refreshCertificates(ctx); derr == nil {
-			err = c.verifier.VerifyHeaders(raw.header, raw.body)
+			err = c.verifier.VerifyHeaders(h, body)
 		}
 	}
 	return err

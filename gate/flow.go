@@ -133,7 +133,8 @@ func carType(vehicle string) string {
 func (c *Controller) findStay(ctx context.Context, ev Event) (Stay, string, *Decision, error) {
 	// The common case is an exact read: one indexed lookup, then the few
 	// cars held at an exit while their deduction is pending.
-	if p, err := plate.Parse(ev.PlateText); err == nil {
+	p, perr := plate.Parse(ev.PlateText)
+	if perr == nil {
 		s, err := c.cfg.Store.OpenStay(ctx, p.Number)
 		if err == nil {
 			return s, "", nil, nil
@@ -163,7 +164,7 @@ func (c *Controller) findStay(ctx context.Context, ev Event) (Stay, string, *Dec
 		byPlate[s.Plate] = s
 		plates = append(plates, s.Plate)
 	}
-	if p, err := plate.Parse(ev.PlateText); err == nil {
+	if perr == nil {
 		if s, ok := byPlate[p.Number]; ok {
 			return s, "", nil, nil
 		}
@@ -176,8 +177,8 @@ func (c *Controller) findStay(ctx context.Context, ev Event) (Stay, string, *Dec
 	case m.Ambiguous:
 		return Stay{}, "", &Decision{Action: PayOtherWay, Reason: ReasonAmbiguous, Message: fmt.Sprintf("the read could be any of %d cars inside", len(m.Candidates))}, nil
 	}
-	if _, err := plate.Parse(ev.PlateText); err != nil && len(m.Read) == 0 {
-		return Stay{}, "", &Decision{Action: PayOtherWay, Reason: ReasonUnreadable, Message: err.Error()}, nil
+	if perr != nil && len(m.Read) == 0 {
+		return Stay{}, "", &Decision{Action: PayOtherWay, Reason: ReasonUnreadable, Message: perr.Error()}, nil
 	}
 	if !c.cfg.Scene.entryless() {
 		return Stay{}, "", &Decision{Action: PayOtherWay, Reason: ReasonNoStay, Message: "no open stay matches the read"}, nil

@@ -39,21 +39,19 @@ func (c *Controller) attempt(ctx context.Context, it OutboxItem, fresh bool) {
 	}
 	var res outcome
 	var err error
-	if (it.Kind == OutboxEntryV3 || it.Kind == OutboxEntryV2) && !c.stayOpen(it.StayID) {
+	entry := it.Kind == OutboxEntryV3 || it.Kind == OutboxEntryV2
+	switch {
+	case entry && !c.stayOpen(it.StayID):
 		// The car left (paying another way) before its entry was reported:
 		// reporting it now would only leave a stay at WeChat no one closes.
-		it.Kind = "skipped"
-	}
-	switch it.Kind {
-	case "skipped":
 		res, err = outcomeDone, errors.New("the stay closed before its entry was reported")
-	case OutboxEntryV3:
+	case it.Kind == OutboxEntryV3:
 		res, err = c.tryEntryV3(ctx, it)
-	case OutboxDeductV3:
+	case it.Kind == OutboxDeductV3:
 		res, err = c.tryDeductV3(ctx, it, fresh)
-	case OutboxEntryV2:
+	case it.Kind == OutboxEntryV2:
 		res, err = c.tryEntryV2(ctx, it)
-	case OutboxPayV2:
+	case it.Kind == OutboxPayV2:
 		res, err = c.tryPayV2(ctx, it, fresh)
 	default:
 		res, err = outcomeDone, fmt.Errorf("unknown outbox kind %q", it.Kind)
